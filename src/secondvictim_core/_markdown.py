@@ -67,14 +67,15 @@ def render_markdown(
     text: str,
     resolve: LinkResolver | None = None,
     *,
-    heading_offset: int = 1,
+    heading_offset: int = 0,
 ) -> str:
     """Render Markdown to sanitised HTML.
 
     Args:
         text: CommonMark source; raw HTML in it is shown as text, never rendered.
         resolve: turns ``kind:id`` links into URLs; unresolved ones become plain text.
-        heading_offset: added to heading levels so a body's ``#`` sits under the page's h1.
+        heading_offset: added to heading levels (content uses ``##`` for its top sections,
+            which sit under the page's h1 with the default of 0).
     """
     md = _parser()
     tokens = md.parse(text)

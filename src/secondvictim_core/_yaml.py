@@ -19,9 +19,9 @@ from yaml.constructor import SafeConstructor
 from ._report import Problem
 
 try:  # The C loader is much faster; fall back to pure Python where libyaml is missing.
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 """Largest content file accepted. Real files are a few kB; this stops accidents and attacks."""
@@ -39,6 +39,41 @@ _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 
 _constructor = SafeConstructor()
+_PLAIN = "tag:secondvictim:plain"
+_DEFAULT_TAGS = {yaml.SequenceNode: _SEQ, yaml.MappingNode: _MAP}
+_reference_resolver = yaml.resolver.Resolver()
+_PLAIN_TAGS: dict[str, str] = {}
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """The C loader with tag resolution moved out of the composer's hot path.
+
+    PyYAML calls back into Python for every node to resolve implicit tags with a
+    list of regular expressions. We mark plain scalars instead and resolve them in
+    :func:`_scalar`, remembering the answer for short values (enum names, dates and
+    booleans repeat thousands of times in a large pack). Explicit tags are untouched.
+    """
+
+    def resolve(self, kind: type, value: object, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode:
+            return _PLAIN if implicit[0] else _STR
+        return _DEFAULT_TAGS[kind]
+
+    def descend_resolver(self, current_node: object, current_index: object) -> None:
+        """Path resolvers are not used; skip their bookkeeping."""
+
+    def ascend_resolver(self) -> None:
+        """Path resolvers are not used; skip their bookkeeping."""
+
+
+def _plain_tag(value: str) -> str:
+    tag = _PLAIN_TAGS.get(value)
+    if tag is None:
+        tag = _reference_resolver.resolve(yaml.ScalarNode, value, (True, False))
+        if len(value) <= 40 and len(_PLAIN_TAGS) < 100_000:
+            _PLAIN_TAGS[value] = tag
+    return tag
+
 
 Loc = tuple[str | int, ...]
 
@@ -175,7 +210,7 @@ def _build(node: yaml.Node, seen: set[int], depth: int) -> object:
             raise YamlProblem("SV107", f"the tag {node.tag!r} is not allowed", node)
         result: dict[str, object] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
+            if key_node.tag == _MERGE or (key_node.tag == _PLAIN and key_node.value == "<<"):
                 msg = "merge keys ('<<') are not allowed in content files; write the fields out"
                 raise YamlProblem("SV105", msg, key_node)
             if not isinstance(key_node, yaml.ScalarNode):
@@ -195,6 +230,8 @@ def _build(node: yaml.Node, seen: set[int], depth: int) -> object:
 
 def _scalar(node: yaml.ScalarNode) -> object:
     tag = node.tag
+    if tag == _PLAIN:
+        tag = node.tag = _plain_tag(node.value)
     if tag in (_STR, _TIMESTAMP):
         # Dates stay text: the models parse them, and JSON Schema sees the same value.
         return node.value

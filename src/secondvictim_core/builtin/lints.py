@@ -7,14 +7,16 @@ Why these are lints and not model rules: they depend on the rest of the bundle
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import re
 from collections.abc import Iterator
 
 import phonenumbers
+from pydantic import BaseModel
 
 from .._bundle import Bundle, locate_in_text
 from .._contact import normalise_phone
-from .._markdown import iter_links, parse_internal_link
+from .._markdown import parse_internal_link
 from .._report import Problem, Severity
 from ..hookspecs import hookimpl
 from ..models import CaseStudy, ContentItem, ItemBase, Signpost, Story
@@ -38,9 +40,13 @@ FLAGGED_PHRASES = (
     (re.compile(r"\bhanged (?:him|her|them)sel(?:f|ves)\b|\bligature\b", re.I), "never describe a method"),
 )
 """Phrases safe-messaging guidance asks writers to avoid, with what to write instead."""
+_ANY_FLAG = re.compile(r"suicid|self[- ]harm|kill|own life|life|cry for help|hanged|ligature", re.I)
+"""A cheap pre-filter: text without any of these words cannot trip a safe-messaging rule."""
 
 _POSTCODE = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR) ?\d[ABD-HJLNP-UW-Z]{2}\b")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_MAYBE_PHONE = re.compile(r"\d[\d ()-]{5,}\d")
+"""Pre-filter: the phone matcher is slow, and most text has no run of digits at all."""
 _NHS_NUMBER = re.compile(r"(?<!\d)(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?!\d)")
 
 
@@ -63,18 +69,23 @@ def nhs_number_ok(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
+_SKIP_FIELDS = frozenset({"sources", "review", "id", "kind", "tags", "locale"})
+
+
 def _text_fields(item: ItemBase) -> Iterator[tuple[str, str]]:
-    """(field name, text) for every free-text field worth scanning."""
-    data = item.model_dump(mode="python", exclude={"sources", "review", "id", "kind", "tags"})
-    yield from _walk(data, "")
+    """(field path, text) for every free-text field worth scanning."""
+    for key, value in item.__dict__.items():
+        if key not in _SKIP_FIELDS:
+            yield from _walk(value, key)
 
 
 def _walk(value: object, path: str) -> Iterator[tuple[str, str]]:
     if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for key, sub in value.items():
-            yield from _walk(sub, f"{path}.{key}" if path else str(key))
+        if not isinstance(value, enum.Enum):
+            yield path, value
+    elif isinstance(value, BaseModel):
+        for key, sub in value.__dict__.items():
+            yield from _walk(sub, f"{path}.{key}")
     elif isinstance(value, list):
         for i, sub in enumerate(value):
             yield from _walk(sub, f"{path}.{i}")
@@ -97,6 +108,21 @@ def _line_of(text: str, start: int) -> int:
     return text.count("\n", 0, start)
 
 
+_RAW_HTML = re.compile(r"<(?:script|iframe|[a-z]+\s[^>]*on\w+=|/?[a-z]+>)", re.I)
+_LINK = re.compile(r"\]\(\s*<?([^)\s>]+)")
+
+
+def _iter_links(text: str) -> Iterator[tuple[str, int]]:
+    """Link targets in Markdown with their 0-based line: a fast scan, not a full parse.
+
+    A lint only needs the targets; the renderer does the full CommonMark parse.
+    """
+    if "](" not in text:
+        return
+    for match in _LINK.finditer(text):
+        yield match.group(1), _line_of(text, match.start())
+
+
 @hookimpl
 def check_bundle(bundle: Bundle, today: dt.date) -> list[Problem]:
     """Review dates, contact verification, PII, safe messaging, internal links."""
@@ -106,10 +132,11 @@ def check_bundle(bundle: Bundle, today: dt.date) -> list[Problem]:
     has_org = bundle.settings.organisation is not None
     for item in bundle.items:
         problems.extend(_dates(bundle, item, today))
+        fields = list(_text_fields(item))
         if isinstance(item, Story | CaseStudy):
-            problems.extend(_pii(bundle, item, listed))
-        problems.extend(_safe_messaging(bundle, item, crisis))
-        problems.extend(_links(bundle, item))
+            problems.extend(_pii(bundle, item, fields, listed))
+        problems.extend(_safe_messaging(bundle, item, fields, crisis))
+        problems.extend(_links(bundle, item, fields))
         if has_org and isinstance(item, Signpost) and item.local_slot:
             msg = "is a local slot the organisation overlay has not filled (override it or hide it)"
             problems.append(_problem(bundle, item.id, "local_slot", "SV350", msg, "warning"))
@@ -142,9 +169,10 @@ def _listed_numbers(bundle: Bundle) -> set[str]:
     }
 
 
-def _pii(bundle: Bundle, item: Story | CaseStudy, listed: set[str]) -> list[Problem]:
+def _pii(bundle: Bundle, item: Story | CaseStudy, fields: list[tuple[str, str]],
+         listed: set[str]) -> list[Problem]:
     found = []
-    for path, text in _text_fields(item):
+    for path, text in fields:
         in_body = path.split(".")[0] == "body"
 
         def text_line(start: int, text: str = text, in_body: bool = in_body) -> int | None:
@@ -156,7 +184,8 @@ def _pii(bundle: Bundle, item: Story | CaseStudy, listed: set[str]) -> list[Prob
         for m in _EMAIL.finditer(text):
             msg = f"{path}: contains an email address ({mask(m.group())}); remove it"
             found.append(_problem(bundle, item.id, path, "SV311", msg, text_line=text_line(m.start())))
-        for match in phonenumbers.PhoneNumberMatcher(text, "GB"):
+        phones = phonenumbers.PhoneNumberMatcher(text, "GB") if _MAYBE_PHONE.search(text) else ()
+        for match in phones:
             if normalise_phone(match.raw_string) in listed:
                 continue
             msg = f"{path}: contains a phone number ({mask(match.raw_string)}) that is not a listed service"
@@ -167,24 +196,25 @@ def _pii(bundle: Bundle, item: Story | CaseStudy, listed: set[str]) -> list[Prob
     return found
 
 
-def _links_to(item: ContentItem) -> set[str]:
+def _links_to(item: ContentItem, fields: list[tuple[str, str]]) -> set[str]:
     targets: set[str] = set()
-    for name in MARKDOWN_FIELDS:
-        text = getattr(item, name, None)
-        if isinstance(text, str):
-            for href, _ in iter_links(text):
-                internal = parse_internal_link(href)
-                if internal:
-                    targets.add(internal[1])
+    for _, text in fields:
+        for href, _ in _iter_links(text):
+            internal = parse_internal_link(href)
+            if internal:
+                targets.add(internal[1])
     for name in ("related", "checks", "signposts"):
         targets.update(getattr(item, name, ()) or ())
     return targets
 
 
-def _safe_messaging(bundle: Bundle, item: ContentItem, crisis: set[str]) -> list[Problem]:
+def _safe_messaging(bundle: Bundle, item: ContentItem, fields: list[tuple[str, str]],
+                    crisis: set[str]) -> list[Problem]:
     found = []
     mentions: str | None = None
-    for path, text in _text_fields(item):
+    for path, text in fields:
+        if not _ANY_FLAG.search(text):
+            continue
         for pattern, advice in FLAGGED_PHRASES:
             m = pattern.search(text)
             if m:
@@ -195,36 +225,35 @@ def _safe_messaging(bundle: Bundle, item: ContentItem, crisis: set[str]) -> list
     exempt = (getattr(item, "red_flag", False) is True) or (
         isinstance(item, Signpost) and (item.crisis or item.emergency)
     )
-    if mentions and not exempt and not (_links_to(item) & crisis):
+    if mentions and not exempt and not (_links_to(item, fields) & crisis):
         msg = (f"{mentions}: mentions suicide or self-harm but links no crisis service; add a link "
                "such as [Samaritans, 116 123](signpost:samaritans)")
         found.append(_problem(bundle, item.id, mentions, "SV320", msg))
     return found
 
 
-def _links(bundle: Bundle, item: ContentItem) -> list[Problem]:
+def _links(bundle: Bundle, item: ContentItem, fields: list[tuple[str, str]]) -> list[Problem]:
+    """Internal ``kind:id`` links in any text field must name an item of that kind."""
     found = []
-    for name in MARKDOWN_FIELDS:
-        text = getattr(item, name, None)
-        if not isinstance(text, str):
-            continue
-        for href, line in iter_links(text):
+    for name, text in fields:
+        for href, line in _iter_links(text):
+            where = line if "." not in name else None
             internal = parse_internal_link(href)
             if internal is None:
                 if re.match(r"^[a-z_]+:[a-z0-9-]", href) and not re.match(r"^(https?|mailto|tel):", href):
                     msg = f"{name}: link {href!r} is neither a web address nor a known 'kind:id' link"
-                    found.append(_problem(bundle, item.id, name, "SV330", msg, text_line=line))
+                    found.append(_problem(bundle, item.id, name, "SV330", msg, text_line=where))
                 continue
             kind, target = internal
             if target not in bundle and bundle.is_known(target):
                 continue
             if target not in bundle:
                 msg = f"{name}: link to {href!r}, but no item has the id {target!r}"
-                found.append(_problem(bundle, item.id, name, "SV330", msg, text_line=line))
+                found.append(_problem(bundle, item.id, name, "SV330", msg, text_line=where))
             elif bundle.get(target).kind != kind:
                 msg = f"{name}: link {href!r} names a {kind}, but {target!r} is a {bundle.get(target).kind}"
-                found.append(_problem(bundle, item.id, name, "SV330", msg, text_line=line))
-        if re.search(r"<(?:script|iframe|[a-z]+\s[^>]*on\w+=|/?[a-z]+>)", text, re.I):
+                found.append(_problem(bundle, item.id, name, "SV330", msg, text_line=where))
+        if name in MARKDOWN_FIELDS and _RAW_HTML.search(text):
             msg = f"{name}: contains raw HTML, which is shown as text, not rendered"
             found.append(_problem(bundle, item.id, name, "SV331", msg, "warning"))
     return found
