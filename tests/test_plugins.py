@@ -92,3 +92,38 @@ def test_third_party_plugin_package_via_entry_point(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     lines = (out / "titles.txt").read_text(encoding="utf-8").splitlines()
     assert "guidance not-alone YOU ARE NOT ALONE" in lines
+
+
+def test_register_commands_adds_nested_cli_commands(pm, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    import argparse
+
+    from secondvictim_core.cli import main
+
+    class Hello:
+        name = "greet team"
+        help = "say hello"
+
+        def configure(self, parser: argparse.ArgumentParser) -> None:
+            parser.add_argument("--who", default="team")
+
+        def run(self, args: argparse.Namespace) -> int:
+            print(f"hello {args.who} ({args.pack})")
+            return 0
+
+    class Plugin:
+        @hookimpl
+        def register_commands(self) -> list[Hello]:
+            return [Hello()]
+
+    pm.register(Plugin(), name="greeter")
+    assert main(["greet", "team", "--who", "ward 3", "--pack", "x"], plugins=pm) == 0
+    assert capsys.readouterr().out == "hello ward 3 (x)\n"
+
+    class Clash:
+        @hookimpl
+        def register_commands(self) -> list[Hello]:
+            return [Hello()]
+
+    pm.register(Clash(), name="clash")
+    assert main(["greet", "team"], plugins=pm) == 2
+    assert "'greet team' is claimed by both plugin 'greeter' and plugin 'clash'" in capsys.readouterr().err
