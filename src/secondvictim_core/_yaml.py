@@ -40,12 +40,12 @@ _MAP = "tag:yaml.org,2002:map"
 
 _constructor = SafeConstructor()
 _PLAIN = "tag:secondvictim:plain"
-_DEFAULT_TAGS = {yaml.SequenceNode: _SEQ, yaml.MappingNode: _MAP}
+_DEFAULT_TAGS: dict[type, str] = {yaml.SequenceNode: _SEQ, yaml.MappingNode: _MAP}
 _reference_resolver = yaml.resolver.Resolver()
 _PLAIN_TAGS: dict[str, str] = {}
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _Loader(_BaseLoader):
     """The C loader with tag resolution moved out of the composer's hot path.
 
     PyYAML calls back into Python for every node to resolve implicit tags with a
@@ -69,7 +69,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
 def _plain_tag(value: str) -> str:
     tag = _PLAIN_TAGS.get(value)
     if tag is None:
-        tag = _reference_resolver.resolve(yaml.ScalarNode, value, (True, False))
+        tag = str(_reference_resolver.resolve(yaml.ScalarNode, value, (True, False)))  # type: ignore[no-untyped-call]
         if len(value) <= 40 and len(_PLAIN_TAGS) < 100_000:
             _PLAIN_TAGS[value] = tag
     return tag

