@@ -46,7 +46,8 @@ def build_parser(found: dict[str, Command]) -> argparse.ArgumentParser:
         else:
             head = words[0]
             if head not in groups:
-                group_parser = subs.add_parser(head, help=f"{head} (see '{head} --help')")
+                targets = sorted(" ".join(n.split()[1:]) for n in found if n.split()[0] == head)
+                group_parser = subs.add_parser(head, help=f"{head} to: {', '.join(targets)}")
                 groups[head] = group_parser.add_subparsers(dest="target", metavar="TARGET",
                                                            required=True)
             sub = groups[head].add_parser(" ".join(words[1:]), help=command.help,
