@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from make_pack import make_pack  # noqa: E402
+from make_pack import make_pack
 
 BARE = """
 import resource, sys, time, yaml

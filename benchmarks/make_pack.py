@@ -53,9 +53,12 @@ def item(kind: str, n: int) -> str:
     elif kind == "recovery_stage":
         text += f"  number: {n % 6 + 1}\n  characteristics: [Synthetic]\n  typical_questions: [\"Why?\"]\n"
     elif kind == "story":
-        text += ("  composite: true\n  anonymisation: composite\n  anonymisation_signoff: {by: Editor, date: 2026-11-01}\n"
-                 "  profession: Nurse\n  setting: Ward\n  coping: [{strategy: coping-strategy-0, how_it_helped: It helped.}]\n"
-                 + _body())
+        text += (
+            "  composite: true\n  anonymisation: composite\n"
+            "  anonymisation_signoff: {by: Editor, date: 2026-11-01}\n"
+            "  profession: Nurse\n  setting: Ward\n"
+            "  coping: [{strategy: coping-strategy-0, how_it_helped: It helped.}]\n" + _body()
+        )
     elif kind == "case_study":
         text += ("  organisation: Synthetic trust\n  country: England\n  programme: Synthetic\n  model: Tiers\n"
                  "  outcomes: [{text: Synthetic outcome., source: 0}]\n" + _body())

@@ -67,5 +67,5 @@ def test_failed_export_leaves_destination_untouched(valid_pack: Path, pm, tmp_pa
 
 def test_unknown_exporter_lists_installed(valid_pack: Path, pm, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     bundle = sv.load(valid_pack, today=TODAY, plugins=pm)
-    with pytest.raises(sv.UnknownExporterError, match="no exporter 'jsno'; installed: .*'json'"):
+    with pytest.raises(sv.UnknownExporterError, match=r"no exporter 'jsno'; installed: .*'json'"):
         sv.export(bundle, "jsno", tmp_path / "x", plugins=pm)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from ._origin import Locator, Origin
@@ -43,6 +44,7 @@ class Bundle:
     """An immutable, validated set of content items with the settings that shaped it."""
 
     __slots__ = (
+        "_asset_dirs",
         "_by_id",
         "_by_kind",
         "_hidden",
@@ -65,6 +67,7 @@ class Bundle:
     _unloadable: frozenset[str]
     _origins: dict[str, Origin]
     _locator: Locator
+    _asset_dirs: tuple[Path, ...]
 
     def __init__(
         self,
@@ -76,6 +79,7 @@ class Bundle:
         locator: Locator | None = None,
         report: Report | None = None,
         unloadable: Iterable[str] = (),
+        asset_dirs: Iterable[Path] = (),
     ) -> None:
         hidden = frozenset(settings.hidden)
         visible = sorted((i for i in items if i.id not in hidden), key=_sort_key)
@@ -85,6 +89,7 @@ class Bundle:
         object.__setattr__(self, "report", report or Report())
         object.__setattr__(self, "_hidden", hidden)
         object.__setattr__(self, "_unloadable", frozenset(unloadable))
+        object.__setattr__(self, "_asset_dirs", tuple(asset_dirs))
         object.__setattr__(self, "_origins", origins or {})
         object.__setattr__(self, "_locator", locator or Locator())
         object.__setattr__(self, "_by_id", {i.id: i for i in visible})
@@ -107,6 +112,7 @@ class Bundle:
             locator=self._locator,
             report=report,
             unloadable=self._unloadable,
+            asset_dirs=self._asset_dirs,
         )
 
     # -- basic access ----------------------------------------------------------------
@@ -249,6 +255,17 @@ class Bundle:
         from .engines.signs import signs_check
 
         return signs_check(self, list(selected), ladder=ladder)
+
+    def asset(self, name: str) -> Path | None:
+        """A file an overlay names (e.g. the organisation's logo), found in the overlay folders.
+
+        Later overlays win; a name that points outside its overlay folder is never used.
+        """
+        for folder in reversed(self._asset_dirs):
+            candidate = (folder / name).resolve()
+            if candidate.is_relative_to(folder.resolve()) and candidate.is_file():
+                return candidate
+        return None
 
     # -- locations ------------------------------------------------------------------
     def locate(self, item_id: str, *loc: str | int, key: bool = False) -> tuple[str, int, int]:

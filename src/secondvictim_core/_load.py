@@ -291,7 +291,8 @@ def _load_report(
     loader = _Loader()
     root = Path(pack) if pack is not None else default_pack()
     manifest, raws = _read_pack(loader, root)
-    overlay_models = [o for o in (_read_overlay(loader, Path(d)) for d in overlays) if o]
+    overlay_dirs = [Path(d) for d in overlays]
+    overlay_models = [o for o in (_read_overlay(loader, d) for d in overlay_dirs) if o]
 
     # Unique ids in the base pack.
     by_id: dict[str, RawItem] = {}
@@ -383,7 +384,11 @@ def _load_report(
         untranslated=untranslated,
     )
     bundle = Bundle(manifest, settings, items, origins=origins, locator=loader.locator,
-                    unloadable=failed)
+                    unloadable=failed, asset_dirs=overlay_dirs)
+    if organisation is not None and organisation.logo and bundle.asset(organisation.logo) is None:
+        msg = (f"organisation.logo names {organisation.logo!r}, but no such file is in the overlay "
+               "folder (give a path relative to the folder holding overlay.yaml)")
+        loader.problems.append(Problem("overlay.yaml", 0, 0, "SV111", msg))
     problems = list(loader.problems)
     if checks:
         # Checks run even when some items failed, so one report lists every problem;
