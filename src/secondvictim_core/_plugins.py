@@ -14,7 +14,11 @@ from functools import lru_cache
 from typing import cast
 
 import pluggy
-from pluggy._manager import DistFacade  # type: ignore[attr-defined]
+
+try:  # pluggy's record of which distribution a plugin came from (used by list_plugins)
+    from pluggy._manager import DistFacade  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - a future pluggy may move it; listings then omit versions
+    DistFacade = None  # type: ignore[assignment,misc]
 
 from . import hookspecs
 from .exceptions import PluginError, UnknownExporterError
@@ -90,7 +94,7 @@ def get_plugin_manager(
                 if pm.is_registered(plugin):
                     continue
                 pm.register(plugin, name=ep.name)
-                if ep.dist is not None:
+                if ep.dist is not None and DistFacade is not None:
                     # What pluggy's load_setuptools_entrypoints records, so plugin listings
                     # can show the distribution; we load one by one to survive broken plugins.
                     pm._plugin_distinfo.append((plugin, DistFacade(ep.dist)))  # type: ignore[arg-type]
