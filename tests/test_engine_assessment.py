@@ -647,3 +647,13 @@ def test_duplicates_across_blocks_name_the_first_row(
     assert [(p.line, p.code, p.message) for p in exc.value.problems] == [
         (32, "SVR007", "row 32, column 1 ('respondent'): respondent 'r3' already appears in row 5")
     ]
+
+
+def test_a_quoted_cell_early_in_a_large_file_does_not_split_rows(framework: AssessmentFramework) -> None:
+    """Regression: past the first 1 MiB read, the line cut at the chunk edge is one row, not two."""
+    rows = ["respondent,team,f1,f2,f3,l1,l2", '"r-quoted","Ward 3, nights",4,4,2,3,3']
+    rows += [f"respondent-{i:07d}-padding-to-make-the-file-longer,Ward {i % 7},4,3,2,5,4" for i in range(20_000)]
+    text = "\n".join(rows) + "\n"
+    assert len(text) > 1 << 20
+    result = score(framework, text)
+    assert result.total.figure("fairness").n == 20_001
