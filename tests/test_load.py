@@ -127,3 +127,12 @@ def test_missing_manifest_is_a_problem(tmp_path: Path, pm) -> None:  # type: ign
     bundle, report = sv.load_report(tmp_path, plugins=pm)
     assert bundle is None
     assert [p.code for p in report.problems] == ["SV110"]
+
+
+def test_warning_signs_by_support_level(valid_pack: Path, pm) -> None:  # type: ignore[no-untyped-def]
+    bundle = sv.load(valid_pack, today=TODAY, plugins=pm)
+    assert len(bundle.warning_signs()) == 3
+    assert [s.id for s in bundle.warning_signs("level-3")] == ["sign-suicidal-thoughts"]
+    assert [s.id for s in bundle.warning_signs("level-1")] == ["sign-tired"]
+    with pytest.raises(KeyError, match="not a support_level"):
+        bundle.warning_signs("ladder")

@@ -27,6 +27,7 @@ from .models import (
     Signpost,
     SupportLadder,
     SupportLevel,
+    WarningSign,
 )
 
 if TYPE_CHECKING:
@@ -247,6 +248,25 @@ class Bundle:
             key=lambda lv: lv.rank,
         )
         return ladder, tuple(levels)
+
+    def warning_signs(self, level: str | None = None) -> tuple[WarningSign, ...]:
+        """Warning signs, or those that call for one support level.
+
+        A sign belongs to a level when the level lists it in ``signs`` or, for signs the
+        level's ladder does not list at all, when the sign's own ``support_level`` is it.
+        """
+        signs = self.of_kind(WarningSign)
+        if level is None:
+            return signs
+        chosen = self.get(level)
+        if not isinstance(chosen, SupportLevel):
+            msg = f"{level!r} is a {chosen.kind}, not a support_level"
+            raise KeyError(msg)
+        on_ladder = {s for lv in self.of_kind(SupportLevel) if lv.ladder == chosen.ladder for s in lv.signs}
+        return tuple(
+            s for s in signs
+            if s.id in chosen.signs or (s.id not in on_ladder and s.support_level == chosen.id)
+        )
 
     def signs_check(
         self, selected: Iterable[str], ladder: str | None = None
