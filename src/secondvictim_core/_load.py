@@ -7,7 +7,6 @@ each item against the models, then run the checks. Nothing here knows about expo
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
+from ._gc import paused_gc
 from ._origin import Locator, Origin
 from ._paths import default_pack
 from ._report import Problem, Report
@@ -267,13 +267,8 @@ def load_report(
     """
     # Loading allocates hundreds of thousands of small, acyclic objects that all stay
     # alive; the cyclic garbage collector would rescan them again and again for nothing.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         return _load_report(pack, overlays, locale, today=today, plugins=plugins, checks=checks)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _load_report(

@@ -63,10 +63,8 @@ SVR013  no responses at all
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import difflib
-import gc
 import io
 import itertools
 import json
@@ -76,11 +74,12 @@ import os
 import sys
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TextIO, TypeVar
 
+from .._gc import paused_gc
 from .._report import Problem, Report
 from ..exceptions import SecondVictimError
 from ..models import AssessmentFramework, Band
@@ -1048,25 +1047,6 @@ class _Tally:
         return self.columns
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a file is read.
-
-    Reading allocates a short-lived list per row (about 10% of the run went on
-    collections that found nothing: rows hold strings and numbers, never cycles, so
-    reference counting frees them all). The collector is restored on the way out,
-    also after an error, and left alone if it was already off.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 def _feed_rows(tally: _Tally, rows: Iterable[list[str]], start: int, progress: ProgressCallback | None) -> None:
     """Parsed rows, block by block, through the exact path."""
     source = iter(rows)
@@ -1140,7 +1120,7 @@ def _score(
     scoring = _Scoring.build(framework, set(layout.items) if not strict_items else None)
     tally = _Tally(scoring, layout, len(table.header), by, problems)
     try:
-        with _collector_paused():
+        with paused_gc():
             if table.stream is not None:
                 _feed_csv(tally, table.stream, progress)
             else:
