@@ -523,6 +523,28 @@ class SharePointSync:
             check_guards(result, len(owned), replace(policy, on_conflict=OnConflict.SKIP))
         return result
 
+    def _create_page_request(self, site: str, spec: PageSpec) -> BatchRequest:
+        """The POST that creates a page: the same for a first create and a re-create after a
+        person deleted the page, so both look alike."""
+        return BatchRequest(
+            self._rid(),
+            "POST",
+            f"/sites/{site}/pages",
+            body={
+                "@odata.type": "#microsoft.graph.sitePage",
+                "name": spec.name,
+                "pageLayout": "article",
+                "showComments": False,
+                "titleArea": {
+                    "layout": "plain",
+                    "showAuthor": False,
+                    "showPublishedDate": True,
+                    "textAlignment": "left",
+                },
+                **self._page_body(spec),
+            },
+        )
+
     @staticmethod
     def _page_body(spec: PageSpec, html: str | None = None) -> dict[str, Any]:
         return {
@@ -643,24 +665,7 @@ class SharePointSync:
         lookup: list[Op] = []
         if creates:
             reqs = {
-                op.external_id: BatchRequest(
-                    self._rid(),
-                    "POST",
-                    f"/sites/{site}/pages",
-                    body={
-                        "@odata.type": "#microsoft.graph.sitePage",
-                        "name": pages[op.external_id].name,
-                        "pageLayout": "article",
-                        "showComments": False,
-                        "titleArea": {
-                            "layout": "plain",
-                            "showAuthor": False,
-                            "showPublishedDate": True,
-                            "textAlignment": "left",
-                        },
-                        **self._page_body(pages[op.external_id]),
-                    },
-                )
+                op.external_id: self._create_page_request(site, pages[op.external_id])
                 for op in creates
             }
             answers = self.client.batch(list(reqs.values()))
@@ -788,18 +793,7 @@ class SharePointSync:
     ) -> set[str]:
         """Re-create pages a person deleted, then point their manifest rows at the new pages."""
         reqs = {
-            op.external_id: BatchRequest(
-                self._rid(),
-                "POST",
-                f"/sites/{site}/pages",
-                body={
-                    "@odata.type": "#microsoft.graph.sitePage",
-                    "name": pages[op.external_id].name,
-                    "pageLayout": "article",
-                    "showComments": False,
-                    **self._page_body(pages[op.external_id]),
-                },
-            )
+            op.external_id: self._create_page_request(site, pages[op.external_id])
             for op in ops
         }
         answers = self.client.batch(list(reqs.values()))
