@@ -21,7 +21,7 @@ from ._paths import default_pack
 from ._report import Problem, Report
 from ._yaml import Loc, ParsedFile, iter_yaml_files, parse, read_text
 from .exceptions import ContentError
-from .models import ITEM_ADAPTER, KIND_MODELS, Directives, Manifest, Organisation, OverlayManifest, Settings
+from .models import ITEM_ADAPTER, Directives, Manifest, Organisation, OverlayManifest, Settings
 
 if TYPE_CHECKING:
     import pluggy
@@ -412,4 +412,4 @@ def load(
     return bundle
 
 
-__all__ = ["KIND_MODELS", "RawItem", "load", "load_report"]
+__all__ = ["RawItem", "load", "load_report"]
